@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from api.cli_broker import add_broker_commands
 from api.cli_cycle import add_cycle_command
 from api.cli_desk import add_desk_commands
 from api.cli_explain import add_explain_command
@@ -84,6 +85,8 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         update={"host": args.host or settings.host, "port": args.port or settings.port}
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # AutoGen logs every chat message at INFO; the transcripts already keep them, in the database.
+    logging.getLogger("autogen_core").setLevel(logging.WARNING)
     app = create_app(settings)
     with session_scope(app.state.desk.engine) as session:
         has_owner = owner_exists(session)
@@ -116,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_cycle_command(commands)
     add_explain_command(commands)
     add_user_commands(commands)
+    add_broker_commands(commands)
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")

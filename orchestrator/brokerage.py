@@ -5,6 +5,7 @@ can) and saved in the caller's transaction. A real broker keeps its own books: i
 out one long-lived adapter (one connection pool) and has nothing to save.
 """
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
@@ -26,9 +27,13 @@ from tools.brokers.paper import PaperBroker
 from tools.brokers.paper_state import PaperAccountState
 from tools.instruments import InstrumentRegistry
 
+log = logging.getLogger(__name__)
+
 
 class RemoteBroker(Broker, Protocol):
-    """A broker reached over the network, whose connections can be closed."""
+    """A broker reached over the network: it can be tested and its connections closed."""
+
+    def test_connection(self) -> str: ...
 
     def close(self) -> None: ...
 
@@ -119,13 +124,7 @@ class RemoteBrokerProvider:
         yield self.adapter()
 
     def test_connection(self) -> str:
-        account = self.adapter().account()
-        kind = "paper" if self.is_paper else "live"
-        return (
-            f"{self.name} {kind} account answered: balance {account.balance:.2f}, "
-            f"equity {account.equity:.2f} {account.currency}, "
-            f"{len(account.positions)} open position(s)"
-        )
+        return self.adapter().test_connection()
 
     def close(self) -> None:
         if self._adapter is not None:
@@ -173,7 +172,13 @@ class BrokerBook:
         return provider
 
     def active(self, session: Session) -> BrokerProvider:
-        return self.get(active_name(session, PAPER))
+        """The broker new orders go to. One chosen earlier but no longer configured (its
+        settings removed) gives way to paper, which sends nothing anywhere."""
+        name = active_name(session, PAPER)
+        if name not in self._providers:
+            log.warning("active broker %s is no longer configured: using paper", name)
+            return self.paper
+        return self._providers[name]
 
     def close(self) -> None:
         for provider in self._providers.values():

@@ -152,7 +152,8 @@ def _place(
             result = broker.find_order(order.client_order_id)
         except BrokerError as unknown:
             _failed(session, book, order.broker, unknown)
-            return unknown
+            # even a refusal of the lookup (401, 4xx) leaves the placement's outcome unknown
+            return BrokerTemporaryError(str(unknown))
         record_ok(session, order.broker, "answered after a lost placement", book.clock())
         return result
     except BrokerError as refused:

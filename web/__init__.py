@@ -9,6 +9,7 @@ from web.guard import LoginRequired, page_user, to_login
 from web.market import MarketBoard
 from web.routes import (
     account,
+    broker,
     control,
     dashboard,
     data,
@@ -26,6 +27,7 @@ from web.routes import (
 STATIC_DIR = Path(__file__).parent / "static"
 PAGES = (
     dashboard,
+    broker,
     queue,
     runs,
     run_stream,

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session
 
 from api.errors import ApiError
+from orchestrator.brokerage import BrokerProvider
 from orchestrator.desk import Desk
 from orchestrator.errors import DeskError
 from orchestrator.state_machines import IllegalTransition
@@ -51,13 +52,14 @@ def errors_by_field(
 @dataclass(frozen=True)
 class Panel:
     config: RiskConfig
+    broker: BrokerProvider  # on a remote one, SEMI_AUTO needs confirming too
     error: str | None = None
     notice: str | None = None
     modes: tuple[Mode, ...] = tuple(Mode)
 
 
 def control_panel(desk: Desk, *, error: str | None = None, notice: str | None = None) -> Panel:
-    return Panel(desk.risk_config(), error=error, notice=notice)
+    return Panel(desk.risk_config(), desk.active_broker(), error=error, notice=notice)
 
 
 @dataclass(frozen=True)

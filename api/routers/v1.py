@@ -6,6 +6,7 @@ from api.auth.dependencies import require_user
 from api.routers import (
     agents,
     analysis,
+    brokers,
     controls,
     decisions,
     explain,
@@ -30,6 +31,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     strategies.router,
     controls.router,
     trading.router,
+    brokers.router,
     market.router,
     indicators.router,
     agents.router,

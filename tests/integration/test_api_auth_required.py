@@ -37,6 +37,7 @@ def test_endpoints_when_counted_then_every_group_is_covered() -> None:
         "indicators",
         "agents",
         "performance",
+        "brokers",
     }
 
 

@@ -261,3 +261,11 @@ def test_reconcile_forever_when_started_then_settles_at_once_and_repeats_on_inte
     assert sleeps == [60.0, 60.0]
     with session_scope(mt5_desk.engine) as session:
         assert len(session.exec(select(ReconciliationRow)).all()) == 2
+
+
+def test_active_broker_when_its_settings_were_removed_then_paper(
+    mt5_desk: Desk, engine: Engine
+) -> None:
+    without_mt5 = Desk(engine, load_settings(), clock=Clock())
+    assert without_mt5.active_broker().name == "paper"
+    assert without_mt5.account().balance > 0

@@ -310,20 +310,20 @@ async def test_cycle_when_llm_is_slower_than_max_seconds_then_cancelled_without_
 ) -> None:
     mock = ScriptedLLM()
     llm.post(COMPLETIONS_URL).mock(side_effect=_slow_for(slow_roles, mock, 5))
-    desk = llm_desk(engine, budget_max_seconds=0.5)
+    desk = llm_desk(engine, budget_max_seconds=1.5)
     semi_auto_at_zero(desk)
     started = time.perf_counter()
 
     [result] = await run_cycles(desk, "XAUUSD")
 
-    assert time.perf_counter() - started < 4
+    assert time.perf_counter() - started < 5
     run, idea, decisions = _records(engine, result)
     assert (run.status, run.ended_by) == ("finished", "budget_exceeded")
     assert run.llm_calls == calls_before_the_stop and not run.fallback_used
     assert "BUDGET_EXCEEDED" in decisions[0].reason_codes
     assert idea.status is IdeaStatus.NO_TRADE
     events = transcript(engine, run.id)
-    assert events[-1].content == "Time budget of 0.5 s exceeded."
+    assert events[-1].content == "Time budget of 1.5 s exceeded."
     assert all(c["name"] != "submit_proposal" for e in events for c in e.tool_calls)
     assert all_orders(engine) == []
 

@@ -446,16 +446,14 @@ def test_test_connection_when_account_answers_then_ok_with_status(
     api: respx.MockRouter, broker: AlpacaBroker
 ) -> None:
     api.get("/v2/account").respond(200, json=ACCOUNT)
-    assert broker.test_connection() == (
-        True,
-        "Alpaca paper account PA3XYZ is ACTIVE: equity 100024.40 USD",
-    )
+    assert broker.test_connection() == "Alpaca paper account PA3XYZ is ACTIVE: equity 100024.40 USD"
 
 
-def test_test_connection_when_keys_refused_then_not_ok_and_keys_hidden(
+def test_test_connection_when_keys_refused_then_auth_error_and_keys_hidden(
     api: respx.MockRouter, broker: AlpacaBroker
 ) -> None:
     api.get("/v2/account").respond(401, json={"message": f"{KEY_ID}/{SECRET_KEY} unauthorized"})
-    ok, message = broker.test_connection()
-    assert not ok
+    with pytest.raises(BrokerAuthError) as refused:
+        broker.test_connection()
+    message = str(refused.value)
     assert KEY_ID not in message and SECRET_KEY not in message

@@ -20,7 +20,6 @@ from tools.brokers.base import (
     RejectCode,
 )
 from tools.brokers.http import (
-    REJECTED,
     BrokerHttp,
     BrokerProtocolError,
     HttpBrokerSettings,
@@ -28,7 +27,6 @@ from tools.brokers.http import (
     cancel_via,
     clear_orders,
     parse,
-    probe,
 )
 
 URL = "http://broker.test"
@@ -144,7 +142,7 @@ def test_request_when_4xx_unclassified_then_rejected_with_broker_message(
     server.post("/orders").respond(422, json={"error": "symbol halted"})
     with pytest.raises(BrokerRejectedError) as caught:
         http.post("/orders")
-    assert (caught.value.code, caught.value.message) == (REJECTED, "symbol halted")
+    assert (caught.value.code, caught.value.message) == (RejectCode.REJECTED, "symbol halted")
 
 
 def test_get_when_accepted_status_then_reply_instead_of_error(
@@ -252,21 +250,3 @@ def test_clear_orders_when_cancels_settle_then_returns_after_waiting(
 def test_clear_orders_when_orders_keep_working_then_temporary_error(http: BrokerHttp) -> None:
     with pytest.raises(BrokerTemporaryError, match="still being cancelled"):
         clear_orders(http, lambda: ["o1"], lambda _: None, "AAPL")
-
-
-def test_probe_when_read_succeeds_then_ok_with_description() -> None:
-    assert probe(lambda: "equity 100") == (True, "equity 100")
-
-
-def test_probe_when_auth_fails_then_not_ok_with_reason() -> None:
-    def refuse() -> str:
-        raise BrokerAuthError("HTTP 401")
-
-    assert probe(refuse) == (False, "authentication failed: HTTP 401")
-
-
-def test_probe_when_unreachable_then_not_ok_with_reason() -> None:
-    def down() -> str:
-        raise BrokerTemporaryError("timed out")
-
-    assert probe(down) == (False, "connection test failed: timed out")

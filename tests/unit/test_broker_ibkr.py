@@ -477,18 +477,15 @@ def test_test_connection_when_session_up_then_ok_with_net_liquidation(
         },
     )
     assert broker.test_connection() == (
-        True,
-        f"IBKR gateway session is authenticated; account {ACCT}: net liquidation 100250.00 USD",
+        f"IBKR gateway session is authenticated; account {ACCT}: net liquidation 100250.00 USD"
     )
 
 
-def test_test_connection_when_gateway_down_then_not_ok(
+def test_test_connection_when_gateway_down_then_temporary_error(
     gateway: respx.MockRouter, broker: IbkrBroker
 ) -> None:
     gateway.routes["iserver_accounts"].mock(side_effect=httpx.ConnectError("refused"))
-    ok, message = broker.test_connection()
-    assert not ok
-    assert (
-        message
-        == "connection test failed: ibkr GET /v1/api/iserver/accounts: unreachable (ConnectError)"
-    )
+    with pytest.raises(
+        BrokerTemporaryError, match=r"ibkr GET /v1/api/iserver/accounts: unreachable"
+    ):
+        broker.test_connection()

@@ -397,18 +397,17 @@ def test_test_connection_when_bridge_answers_then_ok_with_summary(
     bridge: respx.MockRouter, broker: Mt5Broker
 ) -> None:
     bridge.get("/mt5/account").respond(200, json=ACCOUNT)
-    ok, message = broker.test_connection()
-    assert ok
+    message = broker.test_connection()
     assert "balance 12000.00 USD" in message and "1 open position" in message
 
 
-def test_test_connection_when_token_refused_then_not_ok_and_token_hidden(
+def test_test_connection_when_token_refused_then_auth_error_and_token_hidden(
     bridge: respx.MockRouter, broker: Mt5Broker
 ) -> None:
     bridge.get("/mt5/account").respond(403, json={"message": f"bad token {TOKEN}"})
-    ok, message = broker.test_connection()
-    assert not ok
-    assert "authentication failed" in message and TOKEN not in message
+    with pytest.raises(BrokerAuthError) as refused:
+        broker.test_connection()
+    assert TOKEN not in str(refused.value)
 
 
 def test_settings_when_printed_or_dumped_then_token_hidden() -> None:

@@ -24,7 +24,9 @@ from playwright.sync_api import Browser, Error, Page
 from api.auth import create_owner
 from orchestrator.cycle import CycleResult
 from orchestrator.desk import Desk
+from orchestrator.settings import load_settings
 from store.db import session_scope
+from tests.broker_fakes import with_mt5
 from tests.desk_helpers import AT, Clock, clocked_app, relax_filters
 
 CHROMIUM = "/usr/bin/chromium"
@@ -72,14 +74,15 @@ def browser(launch_browser: Callable[[], Browser]) -> Iterator[Browser]:
 
 @pytest.fixture(scope="session")
 def web_app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
-    """The app on a fresh database. Its settings are read isolated from the developer's
-    environment and config file (once: nothing reads them again)."""
+    """The app on a fresh database, on the paper broker with the MT5 bridge configured (a test
+    that uses it fakes it with `mt5_bridge`). Its settings are read isolated from the
+    developer's environment and config file (once: nothing reads them again)."""
     workdir = tmp_path_factory.mktemp("web")
     with pytest.MonkeyPatch.context() as isolation:
         for key in [k for k in os.environ if k.startswith("COUNTERSIGN_")]:
             isolation.delenv(key)
         isolation.chdir(workdir)
-        app = clocked_app(workdir, Clock())
+        app = clocked_app(workdir, Clock(), brokers=with_mt5(load_settings()).brokers)
     desk: Desk = app.state.desk
     relax_filters(desk)
     # Room for every test's trades: the session and exposure caps are not under test here.
@@ -147,11 +150,14 @@ def page(page: Page) -> Page:
 
 @pytest.fixture
 def desk(web_app: FastAPI) -> Iterator[Desk]:
-    """The served desk; a test that halts it leaves it trading again."""
+    """The served desk; a test that halts it, or moves it to another broker, leaves it trading
+    again on paper."""
     desk: Desk = web_app.state.desk
     yield desk
     if not desk.risk_config().ai_trading_enabled:
         desk.resume(actor="test")
+    if desk.active_broker().name != "paper":
+        desk.use_broker("paper", actor="test")
 
 
 def run_breakout(app: FastAPI, client: TestClient) -> CycleResult:

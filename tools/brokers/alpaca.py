@@ -42,7 +42,6 @@ from tools.brokers.base import (
     RejectCode,
 )
 from tools.brokers.http import (
-    MARKET_CLOSED,
     BrokerHttp,
     HttpBrokerSettings,
     Refusal,
@@ -51,7 +50,6 @@ from tools.brokers.http import (
     closed_at_mark,
     message_of,
     parse,
-    probe,
     refusal_by_words,
 )
 
@@ -69,7 +67,7 @@ _STATUSES = {
 
 # (words in Alpaca's message, code), first match wins
 _REFUSALS = (
-    (("market hours", "market is closed"), MARKET_CLOSED),
+    (("market hours", "market is closed"), RejectCode.MARKET_CLOSED),
     (("insufficient qty",), RejectCode.INVALID_VOLUME),
     (("buying power", "insufficient"), RejectCode.INSUFFICIENT_MARGIN),
     (("stop_price", "limit_price", "stop_loss", "take_profit"), RejectCode.INVALID_STOPS),
@@ -295,16 +293,14 @@ class AlpacaBroker:
             positions=positions,
         )
 
-    def test_connection(self) -> tuple[bool, str]:
-        def describe() -> str:
-            acc = self._read_account()
-            kind = "paper" if self.is_paper else "live"
-            return (
-                f"Alpaca {kind} account {acc.account_number} is {acc.status}: "
-                f"equity {acc.equity:.2f} {acc.currency}"
-            )
-
-        return probe(describe)
+    def test_connection(self) -> str:
+        """What Alpaca says about the account; raises BrokerError when it cannot answer."""
+        acc = self._read_account()
+        kind = "paper" if self.is_paper else "live"
+        return (
+            f"Alpaca {kind} account {acc.account_number} is {acc.status}: "
+            f"equity {acc.equity:.2f} {acc.currency}"
+        )
 
     def close(self) -> None:
         self._http.close()

@@ -25,7 +25,8 @@ class ExitReason(StrEnum):
 
 
 class RejectCode(StrEnum):
-    """Codes the paper broker rejects with; real adapters map their broker's codes onto these."""
+    """Codes the brokers reject with; the paper broker uses a subset. Real adapters map their
+    broker's codes onto these."""
 
     INSUFFICIENT_MARGIN = "INSUFFICIENT_MARGIN"
     INVALID_STOPS = "INVALID_STOPS"
@@ -34,6 +35,8 @@ class RejectCode(StrEnum):
     UNKNOWN_ORDER = "UNKNOWN_ORDER"
     UNKNOWN_POSITION = "UNKNOWN_POSITION"
     NOT_CANCELLABLE = "NOT_CANCELLABLE"
+    MARKET_CLOSED = "MARKET_CLOSED"
+    REJECTED = "REJECTED"  # a refusal that fits none of the codes above
 
 
 class OrderRequest(BaseModel):

@@ -43,10 +43,6 @@ from tools.brokers.base import (
 
 logger = logging.getLogger(__name__)
 
-# Refusal codes real brokers need beyond base.RejectCode (the paper broker never uses them).
-MARKET_CLOSED = "MARKET_CLOSED"
-REJECTED = "REJECTED"
-
 FINAL_STATUSES = frozenset({OrderStatus.FILLED, OrderStatus.REJECTED, OrderStatus.CANCELLED})
 _REDACTED = "[redacted]"
 _MAX_MESSAGE = 300  # an HTML error page would otherwise become the whole message
@@ -222,7 +218,7 @@ class BrokerHttp:
         refusal = self._classify(body)
         if refusal is None and status == 403:
             return self._fail(BrokerAuthError, f"{where}: access refused (HTTP 403): {said}")
-        return self.rejected(refusal or Refusal(REJECTED, said), status, where)
+        return self.rejected(refusal or Refusal(RejectCode.REJECTED, said), status, where)
 
     def rejected(self, refusal: Refusal, status: int, where: str) -> BrokerRejectedError:
         """The error for a refusal the broker stated, its message redacted and logged."""
@@ -249,15 +245,16 @@ def message_of(body: Any) -> str:
         for key in ("message", "error", "msg"):
             if isinstance(body.get(key), str) and body[key]:
                 return body[key]
-        return json.dumps(body)[:_MAX_MESSAGE]
-    return str(body or "no message").strip()[:_MAX_MESSAGE]
+        return json.dumps(body)
+    # Not cut here: a secret straddling the cut would escape redaction; callers redact, then cut.
+    return str(body or "no message").strip()
 
 
 def refusal_by_words(message: str, table: Iterable[tuple[tuple[str, ...], str]]) -> Refusal:
     """The code of the first (words, code) row with a word in `message`, else REJECTED: for
     brokers whose refusals are prose rather than codes."""
     lowered = message.lower()
-    code = next((c for words, c in table if any(w in lowered for w in words)), REJECTED)
+    code = next((c for words, c in table if any(w in lowered for w in words)), RejectCode.REJECTED)
     return Refusal(code, message)
 
 
@@ -274,16 +271,6 @@ def parse[T](shape: type[T], body: Any, what: str) -> T:
 
 
 # --- steps every adapter takes the same way ---------------------------------------------------
-
-
-def probe(describe: Callable[[], str]) -> tuple[bool, str]:
-    """(ok, message) for a settings page's "test connection": what `describe` read, or why not."""
-    try:
-        return True, describe()
-    except BrokerAuthError as exc:
-        return False, f"authentication failed: {exc}"
-    except BrokerError as exc:
-        return False, f"connection test failed: {exc}"
 
 
 def cancel_via(

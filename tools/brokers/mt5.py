@@ -60,15 +60,12 @@ from tools.brokers.base import (
     RejectCode,
 )
 from tools.brokers.http import (
-    MARKET_CLOSED,
-    REJECTED,
     BrokerHttp,
     HttpBrokerSettings,
     Refusal,
     cancel_via,
     message_of,
     parse,
-    probe,
 )
 
 MAX_COMMENT = 31  # MT5 truncates longer order comments, which would break find-by-comment
@@ -77,7 +74,7 @@ _RETCODES = {
     10019: RejectCode.INSUFFICIENT_MARGIN,
     10016: RejectCode.INVALID_STOPS,
     10014: RejectCode.INVALID_VOLUME,
-    10018: MARKET_CLOSED,
+    10018: RejectCode.MARKET_CLOSED,
     10036: RejectCode.UNKNOWN_POSITION,
 }
 _STATUSES = {
@@ -177,7 +174,9 @@ def _classify(body: Any) -> Refusal | None:
     if not (isinstance(body, dict) and isinstance(body.get("retcode"), int)):
         return None
     retcode = body["retcode"]
-    return Refusal(_RETCODES.get(retcode, REJECTED), f"{message_of(body)} (retcode {retcode})")
+    return Refusal(
+        _RETCODES.get(retcode, RejectCode.REJECTED), f"{message_of(body)} (retcode {retcode})"
+    )
 
 
 def _utc_now() -> datetime:
@@ -217,7 +216,7 @@ class Mt5Broker:
     def place_order(self, req: OrderRequest) -> OrderResult:
         if len(req.client_order_id) > MAX_COMMENT:
             raise BrokerRejectedError(
-                REJECTED,
+                RejectCode.REJECTED,
                 f"client_order_id {req.client_order_id!r} is longer than the {MAX_COMMENT} "
                 "characters an MT5 comment keeps; nothing was sent",
             )
@@ -289,15 +288,13 @@ class Mt5Broker:
     def history(self, limit: int = 50) -> list[ClosedTrade]:
         return [t.closed_trade() for t in self._read_account().history[: max(limit, 0)]]
 
-    def test_connection(self) -> tuple[bool, str]:
-        def describe() -> str:
-            acc = self._read_account()
-            return (
-                f"MT5 bridge answered: balance {acc.balance:.2f} {acc.currency}, "
-                f"equity {acc.equity:.2f}, {len(acc.open_positions)} open position(s)"
-            )
-
-        return probe(describe)
+    def test_connection(self) -> str:
+        """What the bridge says about the account; raises BrokerError when it cannot answer."""
+        acc = self._read_account()
+        return (
+            f"MT5 bridge answered: balance {acc.balance:.2f} {acc.currency}, "
+            f"equity {acc.equity:.2f}, {len(acc.open_positions)} open position(s)"
+        )
 
     def close(self) -> None:
         self._http.close()

@@ -1,7 +1,8 @@
 """Settings: the risk limits (validated by the desk, errors at their fields), the AI model with
-its "test connection", the broker and the paper account reset, and the watchlist."""
+its "test connection", the broker choice and the paper account reset, and the watchlist."""
 
 import math
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -13,6 +14,7 @@ from api.routers.agents import check_connection, public_endpoint
 from api.schemas.agents import ConnectionCheck
 from orchestrator.desk import Desk
 from orchestrator.errors import InvalidInput
+from web.broker_view import read_account
 from web.guard import PageUser, actor
 from web.rendering import render, wants_partial
 from web.risk_form import EDITABLE, risk_fields
@@ -21,14 +23,16 @@ from web.views import Problem, attempt, errors_by_field
 router = APIRouter()
 
 
-def _paper(desk: Desk, *, notice: str | None = None, error: str | None = None) -> dict[str, Any]:
-    """What the broker card shows (`_paper_account.html`)."""
+def _brokers(desk: Desk, *, notice: str | None = None, error: str | None = None) -> dict[str, Any]:
+    """What the broker card shows (`_brokers.html`)."""
+    account, account_error = read_account(desk)
     return {
-        "account": desk.account(),
-        "broker": desk.active_broker(),
+        "brokers": desk.broker_statuses(),
+        "account": account,
+        "account_error": account_error,
         "settings": desk.settings,
-        "paper_notice": notice,
-        "paper_error": error,
+        "broker_notice": notice,
+        "broker_error": error,
     }
 
 
@@ -40,7 +44,7 @@ def _settings_page(
     errors: dict[str, list[Problem]] | None = None,
     notice: str | None = None,
     connection: ConnectionCheck | None = None,
-    paper: dict[str, Any] | None = None,
+    brokers: dict[str, Any] | None = None,
 ) -> Response:
     llm = desk.settings.llm
     context = {
@@ -50,7 +54,7 @@ def _settings_page(
         "llm": llm,
         "llm_endpoint": public_endpoint(llm.base_url if llm else None),
         "connection": connection,
-        **(paper or _paper(desk)),
+        **(brokers or _brokers(desk)),
     }
     return render(request, "settings.html", context, status=422 if errors else 200)
 
@@ -97,6 +101,32 @@ def _starting_balance(text: str) -> float | None:
     return value
 
 
+def _broker_answer(request: Request, desk: Desk, act: Callable[[], str]) -> Response:
+    """Run a broker act; answer with the broker card (htmx) or the whole page."""
+    notice, error = attempt(act)
+    brokers = _brokers(desk, notice=notice, error=error)
+    if wants_partial(request):
+        return render(request, "_brokers.html", brokers)
+    return _settings_page(request, desk, brokers=brokers)
+
+
+@router.post("/settings/broker")
+def use_broker(
+    request: Request,
+    desk: DeskDep,
+    user: PageUser,
+    broker: Annotated[str, Form(max_length=32)],
+    confirm: Annotated[bool, Form()] = False,
+) -> Response:
+    """Send new orders to `broker`: a remote one needs `confirm` and a passing connection test."""
+
+    def act() -> str:
+        status = desk.use_broker(broker, confirm=confirm, actor=actor(user))
+        return f"Orders now go to {status.name}."
+
+    return _broker_answer(request, desk, act)
+
+
 @router.post("/settings/paper/reset")
 def reset_paper(
     request: Request,
@@ -110,8 +140,4 @@ def reset_paper(
         )
         return f"Paper account reset: balance {account.balance:,.2f} {account.currency}."
 
-    notice, error = attempt(act)
-    paper = _paper(desk, notice=notice, error=error)
-    if wants_partial(request):
-        return render(request, "_paper_account.html", paper)
-    return _settings_page(request, desk, paper=paper)
+    return _broker_answer(request, desk, act)
