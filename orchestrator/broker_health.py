@@ -7,23 +7,39 @@ path all read the same status from the database.
 
 from datetime import datetime
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from orchestrator import controls
 from store.models import BrokerStatusRow
 from store.records import get_risk_config
+from store.types import utc_now
 from tools.brokers.base import BrokerAuthError, BrokerError
 from tools.lifecycle import BrokerHealth, HaltSource
 
 SYSTEM_ACTOR = "system"
+_NEW_ROW = {
+    "active": False,
+    "health": BrokerHealth.UNKNOWN,
+    "consecutive_failures": 0,
+    "message": "",
+}
 
 
 def status_row(session: Session, name: str) -> BrokerStatusRow:
+    """The broker's row, created on first use. Concurrent approvals may both create it, so the
+    insert yields to the one that got there first instead of failing."""
     row = session.get(BrokerStatusRow, name)
     if row is None:
-        row = BrokerStatusRow(name=name)
-        session.add(row)
-        session.flush()
+        insert = (
+            postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        )
+        session.execute(
+            insert(BrokerStatusRow)
+            .values(name=name, updated_at=utc_now(), **_NEW_ROW)
+            .on_conflict_do_nothing(index_elements=["name"])
+        )
+        row = session.get_one(BrokerStatusRow, name)
     return row
 
 
