@@ -1,10 +1,15 @@
 """Which model each role talks to: any OpenAI-compatible endpoint, or the offline rules model.
 
 A ModelConfig with neither base_url nor api_key is the offline model (the default). A ModelSet
-resolves one config per role (a default plus per-role overrides) and keeps one client per
-distinct endpoint: clients are shared between roles and runs; agents and teams never are.
+resolves one config per role (a default plus per-role overrides) and keeps clients per distinct
+endpoint: clients are shared between roles and runs; agents and teams never are.
+
+Each endpoint gets CLIENT_LANES clients and each run takes the next lane: httpcore's connection
+pool walks all its connections (a poll() per idle socket) on every request and every release,
+so one pool serving fifty concurrent decisions spent more CPU on bookkeeping than on requests.
 """
 
+import itertools
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -14,6 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from agents.offline import OFFLINE_LABEL, OFFLINE_MODEL, OfflineChatCompletionClient
 from agents.roles import SPEAKING_ORDER, Role
+
+CLIENT_LANES = 8
 
 
 class ModelCapabilities(BaseModel):
@@ -100,12 +107,11 @@ class ModelSet:
 
     def __init__(self, configs: Mapping[Role, ModelConfig]) -> None:
         self._configs = {role: configs[role] for role in SPEAKING_ORDER}
-        # Built now, so a config a client refuses fails at start-up rather than in a cycle.
-        self._clients: dict[tuple[str, str], ChatCompletionClient] = {}
-        for config in self._configs.values():
-            key = _endpoint_key(config)
-            if key not in self._clients:
-                self._clients[key] = build_client(config)
+        self._clients: dict[tuple[int, tuple[str, str]], ChatCompletionClient] = {}
+        self._lanes = itertools.cycle(range(CLIENT_LANES))
+        # Lane 0 is built now, so a config a client refuses fails at start-up, not in a cycle.
+        for role in SPEAKING_ORDER:
+            self.client(role)
 
     @classmethod
     def offline(cls) -> "ModelSet":
@@ -144,9 +150,20 @@ class ModelSet:
         """API keys in use, so error texts can be scrubbed of them."""
         return [c.api_key.get_secret_value() for c in self._configs.values() if c.api_key]
 
-    def client(self, role: Role) -> ChatCompletionClient:
-        """The role's client; for agents.team only (an AutoGen type)."""
-        return self._clients[_endpoint_key(self._configs[role])]
+    def next_lane(self) -> int:
+        """The lane a new run should use (round robin)."""
+        return next(self._lanes)
+
+    def client(self, role: Role, lane: int = 0) -> ChatCompletionClient:
+        """The role's client in `lane`; for agents.team only (an AutoGen type). Roles on one
+        endpoint share a client within a lane."""
+        config = self._configs[role]
+        if config.is_offline:
+            lane = 0  # no connections to spread
+        key = (lane % CLIENT_LANES, _endpoint_key(config))
+        if key not in self._clients:
+            self._clients[key] = build_client(config)
+        return self._clients[key]
 
     async def aclose(self) -> None:
         """Close the HTTP clients; call once when the desk shuts down."""

@@ -75,11 +75,12 @@ class TeamResult:
 def _build_team(
     toolkit: DeskToolkit, models: ModelSet, budget: Budget, submission: Submission
 ) -> RoundRobinGroupChat:
+    lane = models.next_lane()
     agents = [
         AssistantAgent(
             name=role.value,
             description=f"The desk's {TITLES[role]}.",
-            model_client=models.client(role),
+            model_client=models.client(role, lane),
             workbench=workbench_for(role, toolkit, submission),
             system_message=system_prompt(role),
             reflect_on_tool_use=_TURN_SHAPE[role][0],

@@ -20,11 +20,11 @@ from orchestrator.gate import DeskState
 from orchestrator.live import LiveRuns
 from orchestrator.settings import Settings
 from orchestrator.toolkit import SnapshotToolkit
+from orchestrator.transcript_writer import TranscriptWriter
 from orchestrator.transcripts import (
     event_payload,
     fail_run,
     finish_run,
-    record_event,
     start_run,
 )
 from store.db import session_scope
@@ -83,11 +83,12 @@ class CycleRunner:
             max_seconds=settings.budget_max_seconds,
         )
         self.live = live or LiveRuns()
+        self._transcripts = TranscriptWriter(desk.engine)
         self._slots = asyncio.Semaphore(settings.cycle_concurrency)
         self._symbol_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     def strategies_for(self, symbol: str, name: str | None = None) -> list[StrategyDefinition]:
-        with session_scope(self.desk.engine) as session:
+        with session_scope(self.desk.engine, read_only=True) as session:
             active = strategy_book.active_for(session, symbol, self.desk.settings.timeframe)
         return [s for s in active if name is None or s.name == name]
 
@@ -230,7 +231,7 @@ class CycleRunner:
         on_event: EventSink | None,
     ) -> TeamResult:
         async def persist_and_publish(event: TranscriptEvent) -> None:
-            await asyncio.to_thread(record_event, self.desk.engine, run_id, attempt, event)
+            await self._transcripts.write(run_id, attempt, event)
             payload = event_payload(event, attempt)
             self.live.publish(run_id, payload)
             if on_event is not None:

@@ -102,23 +102,24 @@ class Desk:
         )
         with session_scope(engine) as session:
             strategy_book.ensure_seeded(session)
+            get_risk_config(session)  # stores the defaults, so later reads never write
 
     # --- reads the snapshot needs -------------------------------------------------------------
 
     def account(self) -> AccountState:
-        with session_scope(self.engine) as session:
+        with session_scope(self.engine, read_only=True) as session:
             return self.brokers.active(session).read(session).account()
 
     def active_broker(self) -> BrokerProvider:
-        with session_scope(self.engine) as session:
+        with session_scope(self.engine, read_only=True) as session:
             return self.brokers.active(session)
 
     def risk_config(self) -> RiskConfig:
-        with session_scope(self.engine) as session:
+        with session_scope(self.engine, read_only=True) as session:
             return get_risk_config(session)
 
     def desk_state(self, snapshot: Snapshot) -> DeskState:
-        with session_scope(self.engine) as session:
+        with session_scope(self.engine, read_only=True) as session:
             return self._desk_state(session, snapshot)
 
     def _desk_state(self, session: Session, snapshot: Snapshot) -> DeskState:

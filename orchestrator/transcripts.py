@@ -1,6 +1,7 @@
 """Persisting runs and their transcript events."""
 
-from dataclasses import asdict
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -45,24 +46,41 @@ def start_run(engine: Engine, snapshot: Snapshot, strategy: str, model: str, at:
         return run.id
 
 
-def record_event(engine: Engine, run_id: int, attempt: int, event: TranscriptEvent) -> None:
+@dataclass(frozen=True)
+class EventRecord:
+    """One transcript event of one attempt of one run, ready to store."""
+
+    run_id: int
+    attempt: int
+    event: TranscriptEvent
+
+
+def record_events(engine: Engine, records: Sequence[EventRecord]) -> None:
+    """Store the events in one transaction, in the order given."""
     with session_scope(engine) as session:
-        session.add(
-            TranscriptEventRow(
-                run_id=run_id,
-                attempt=attempt,
-                seq=event.seq,
-                source=event.source,
-                type=str(event.type),
-                content=event.content,
-                tool_calls=event.tool_calls,
-                tool_results=event.tool_results,
-                prompt_tokens=event.prompt_tokens or 0,
-                completion_tokens=event.completion_tokens or 0,
-                latency_ms=event.latency_ms,
-                created_at=event.created_at,
-            )
-        )
+        session.add_all(_event_row(record) for record in records)
+
+
+def record_event(engine: Engine, run_id: int, attempt: int, event: TranscriptEvent) -> None:
+    record_events(engine, [EventRecord(run_id, attempt, event)])
+
+
+def _event_row(record: EventRecord) -> TranscriptEventRow:
+    event = record.event
+    return TranscriptEventRow(
+        run_id=record.run_id,
+        attempt=record.attempt,
+        seq=event.seq,
+        source=event.source,
+        type=str(event.type),
+        content=event.content,
+        tool_calls=event.tool_calls,
+        tool_results=event.tool_results,
+        prompt_tokens=event.prompt_tokens or 0,
+        completion_tokens=event.completion_tokens or 0,
+        latency_ms=event.latency_ms,
+        created_at=event.created_at,
+    )
 
 
 def _price_for(prices: dict[str, LlmPrice], model: str) -> LlmPrice | None:

@@ -9,6 +9,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
+_READ_ONLY = "countersign_read_only"
+
 
 def _prepare_sqlite_file(url: str) -> None:
     database = make_url(url).database
@@ -31,7 +33,11 @@ def _sqlite_begin(connection: Any) -> None:
     # A deferred transaction that reads and then writes fails at once ("database is locked")
     # when another writer got in between; taking the write lock up front makes concurrent units
     # of work (20 clicks on one approve) queue on busy_timeout and see each other's commits.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # Units that only read begin deferred: under WAL they neither wait for nor block writers.
+    if connection.get_execution_options().get(_READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -46,9 +52,15 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any error."""
+def session_scope(engine: Engine, *, read_only: bool = False) -> Iterator[Session]:
+    """One unit of work: commit on success, roll back on any error.
+
+    `read_only` promises the unit writes nothing, so on SQLite it does not queue for the write
+    lock behind every running cycle (a write in it may then fail with "database is locked").
+    """
     with Session(engine, expire_on_commit=False) as session:
+        if read_only:
+            session.connection(execution_options={_READ_ONLY: True})
         try:
             yield session
             session.commit()

@@ -6,6 +6,7 @@ import pytest
 from agents import ModelConfig, ModelSet, Role
 from agents import test_connection as check_connection
 from agents.failures import describe, describe_team_error
+from agents.models import CLIENT_LANES
 from agents.offline import OfflineChatCompletionClient
 
 
@@ -35,6 +36,20 @@ def test_from_config_when_a_role_overrides_the_model_then_only_that_role_changes
 def test_from_config_when_roles_share_an_endpoint_then_they_share_one_client() -> None:
     models = ModelSet.from_config(_online())
     assert models.client(Role.TECHNICAL) is models.client(Role.EXECUTOR)
+
+
+def test_runs_in_turn_when_online_then_they_spread_over_lanes_of_their_own_clients() -> None:
+    models = ModelSet.from_config(_online())
+    lanes = [models.next_lane() for _ in range(CLIENT_LANES + 1)]
+    assert lanes == [*range(CLIENT_LANES), 0]
+    clients = {id(models.client(Role.RISK, lane)) for lane in range(CLIENT_LANES)}
+    assert len(clients) == CLIENT_LANES
+    assert models.client(Role.RISK, 3) is models.client(Role.NEWS, 3)
+
+
+def test_lanes_when_offline_then_one_client_serves_them_all() -> None:
+    models = ModelSet.offline()
+    assert models.client(Role.RISK, 5) is models.client(Role.RISK, 0)
 
 
 def test_from_config_when_keys_differ_then_clients_differ() -> None:

@@ -69,3 +69,17 @@ async def test_submit_when_token_was_already_cancelled_then_refused_without_call
     result = await bench.call_tool("submit_proposal", arguments, token)
     assert result.is_error
     assert toolkit.calls == []
+
+
+async def test_tools_of_two_runs_share_their_schema_but_each_calls_its_own_toolkit() -> None:
+    first, second = FakeToolkit(), FakeToolkit()
+    first_bench = workbench_for(Role.RISK, first, Submission())
+    second_bench = workbench_for(Role.RISK, second, Submission())
+    first_schemas, second_schemas = await first_bench.list_tools(), await second_bench.list_tools()
+    assert [s["name"] for s in first_schemas] == ["position_size", "risk_checks", "confidence"]
+    assert all(a is b for a, b in zip(first_schemas, second_schemas, strict=True))
+    assert first_schemas[0]["parameters"]["properties"]["direction"]["enum"] == ["buy", "sell"]
+    assert "cancellation_token" not in first_schemas[0]["parameters"]["properties"]
+    await second_bench.call_tool("position_size", {"direction": "sell"}, CancellationToken())
+    assert first.calls == []
+    assert second.calls == [("position_size", "sell")]
