@@ -107,6 +107,7 @@ class ModelSet:
 
     def __init__(self, configs: Mapping[Role, ModelConfig]) -> None:
         self._configs = {role: configs[role] for role in SPEAKING_ORDER}
+        self._endpoints = {role: _endpoint_key(config) for role, config in self._configs.items()}
         self._clients: dict[tuple[int, tuple[str, str]], ChatCompletionClient] = {}
         self._lanes = itertools.cycle(range(CLIENT_LANES))
         # Lane 0 is built now, so a config a client refuses fails at start-up, not in a cycle.
@@ -160,7 +161,7 @@ class ModelSet:
         config = self._configs[role]
         if config.is_offline:
             lane = 0  # no connections to spread
-        key = (lane % CLIENT_LANES, _endpoint_key(config))
+        key = (lane % CLIENT_LANES, self._endpoints[role])
         if key not in self._clients:
             self._clients[key] = build_client(config)
         return self._clients[key]

@@ -16,8 +16,11 @@ from typing import Any
 import httpx
 import pytest
 import respx
+from sqlalchemy.engine import Engine
 
-from orchestrator.settings import Settings
+from orchestrator.desk import Desk
+from orchestrator.settings import Settings, load_settings
+from tests.desk_helpers import Clock, relax_filters
 from tools.brokers.mt5 import Mt5Settings
 
 MT5_URL = "http://mt5-bridge.test"
@@ -45,7 +48,36 @@ def with_mt5(settings: Settings, *, failures_before_halt: int = 3) -> Settings:
 
 
 @dataclass
-class FakeMt5Bridge:
+class RouteRecorder:
+    """Counts calls per route name and lets a test queue failures for a route (the fakes of
+    every broker API share it)."""
+
+    calls: dict[str, int] = field(default_factory=dict, kw_only=True)
+    failures: dict[str, list[Exception | httpx.Response]] = field(
+        default_factory=dict, kw_only=True
+    )
+
+    def fail_next(self, route: str, *outcomes: Exception | httpx.Response) -> None:
+        """The next calls to `route` fail this way, in order."""
+        self.failures.setdefault(route, []).extend(outcomes)
+
+    def _guard(self, name: str, handler: Any, check: Any) -> Any:
+        def respond(request: httpx.Request) -> httpx.Response:
+            self.calls[name] = self.calls.get(name, 0) + 1
+            check(request)
+            pending = self.failures.get(name)
+            if pending:
+                outcome = pending.pop(0)
+                if isinstance(outcome, Exception):
+                    raise outcome
+                return outcome
+            return handler(request)
+
+        return respond
+
+
+@dataclass
+class FakeMt5Bridge(RouteRecorder):
     """Orders fill at once at the requested price unless `fill` is False (left `placed`)."""
 
     router: respx.MockRouter
@@ -55,8 +87,6 @@ class FakeMt5Bridge:
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
     positions: list[dict[str, Any]] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
-    failures: dict[str, list[Exception | httpx.Response]] = field(default_factory=dict)
-    calls: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         routes = {
@@ -66,12 +96,8 @@ class FakeMt5Bridge:
         }
         for name, (method, path, handler) in routes.items():
             self.router.route(method=method, url=f"{MT5_URL}{path}").mock(
-                side_effect=self._guarded(name, handler)
+                side_effect=self._guard(name, handler, self._check_token)
             )
-
-    def fail_next(self, route: str, *outcomes: Exception | httpx.Response) -> None:
-        """The next calls to `route` (place, orders, account) fail this way, in order."""
-        self.failures.setdefault(route, []).extend(outcomes)
 
     def fail_always(self, route: str, outcome: Exception | httpx.Response, times: int = 50) -> None:
         self.fail_next(route, *([outcome] * times))
@@ -101,19 +127,9 @@ class FakeMt5Bridge:
 
     # --- handlers -----------------------------------------------------------------------------
 
-    def _guarded(self, name: str, handler: Any) -> Any:
-        def respond(request: httpx.Request) -> httpx.Response:
-            self.calls[name] = self.calls.get(name, 0) + 1
-            assert request.headers["Authorization"] == f"Bearer {MT5_TOKEN}"
-            pending = self.failures.get(name)
-            if pending:
-                outcome = pending.pop(0)
-                if isinstance(outcome, Exception):
-                    raise outcome
-                return outcome
-            return handler(request)
-
-        return respond
+    @staticmethod
+    def _check_token(request: httpx.Request) -> None:
+        assert request.headers["Authorization"] == f"Bearer {MT5_TOKEN}"
 
     def _place(self, request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content)
@@ -206,3 +222,12 @@ class FakeMt5Bridge:
 def mt5_bridge() -> Iterator[FakeMt5Bridge]:
     with respx.mock(assert_all_called=False) as router:
         yield FakeMt5Bridge(router)
+
+
+@pytest.fixture
+def mt5_configured_desk(engine: Engine, mt5_bridge: FakeMt5Bridge) -> Iterator[Desk]:
+    """A desk with the MT5 bridge configured (paper still in use) and the filters relaxed."""
+    desk = Desk(engine, with_mt5(load_settings()), clock=Clock())
+    relax_filters(desk)
+    yield desk
+    desk.brokers.close()

@@ -18,6 +18,7 @@ import respx
 from pydantic import BaseModel
 
 from orchestrator.settings import Settings
+from tests.broker_fakes import RouteRecorder
 from tools.brokers.alpaca import AlpacaSettings
 from tools.brokers.ibkr import IbkrSettings
 
@@ -72,34 +73,7 @@ def _fill_price(stop: float | None, buy: bool) -> float:
 
 
 @dataclass
-class _Recorder:
-    """Counts calls per route name and lets a test queue failures for a route."""
-
-    calls: dict[str, int] = field(default_factory=dict, kw_only=True)
-    failures: dict[str, list[Exception | httpx.Response]] = field(
-        default_factory=dict, kw_only=True
-    )
-
-    def fail_next(self, route: str, *outcomes: Exception | httpx.Response) -> None:
-        self.failures.setdefault(route, []).extend(outcomes)
-
-    def _guard(self, name: str, handler: Any, check: Any) -> Any:
-        def respond(request: httpx.Request) -> httpx.Response:
-            self.calls[name] = self.calls.get(name, 0) + 1
-            check(request)
-            pending = self.failures.get(name)
-            if pending:
-                outcome = pending.pop(0)
-                if isinstance(outcome, Exception):
-                    raise outcome
-                return outcome
-            return handler(request)
-
-        return respond
-
-
-@dataclass
-class FakeAlpacaApi(_Recorder):
+class FakeAlpacaApi(RouteRecorder):
     """Alpaca's Trading API v2: account, positions, placing and finding orders."""
 
     router: respx.MockRouter
@@ -204,7 +178,7 @@ class FakeAlpacaApi(_Recorder):
 
 
 @dataclass
-class FakeIbkrGateway(_Recorder):
+class FakeIbkrGateway(RouteRecorder):
     """The IBKR Client Portal Gateway: the session calls, the account summary, P/L, positions,
     placing a bracket and reading its status."""
 

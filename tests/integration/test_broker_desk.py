@@ -2,7 +2,6 @@
 it, the kill switch, lost answers, health halts, and reconciliation after a crash."""
 
 import asyncio
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -16,17 +15,14 @@ from orchestrator.settings import load_settings
 from store.db import session_scope
 from store.models import DecisionRow, OrderRow, PositionRow, ReconciliationRow, TradeIdeaRow
 from tests.broker_fakes import FakeMt5Bridge, with_mt5
-from tests.desk_helpers import Clock, queue_idea, relax_filters
+from tests.desk_helpers import Clock, queue_idea
 from tools.lifecycle import BrokerHealth, DecisionAction, IdeaStatus, OrderStatus
 from tools.risk_config import Mode
 
 
 @pytest.fixture
-def desk(engine: Engine, mt5_bridge: FakeMt5Bridge) -> Iterator[Desk]:
-    desk = Desk(engine, with_mt5(load_settings()), clock=Clock())
-    relax_filters(desk)
-    yield desk
-    desk.brokers.close()
+def desk(mt5_configured_desk: Desk) -> Desk:
+    return mt5_configured_desk
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ line, error, decision, order, broker status, reconciliation and halt the desk re
 
 import json
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -19,9 +19,9 @@ from orchestrator.errors import AiHalted, BrokerUnavailable, DeskError
 from orchestrator.settings import SettingsError, load_settings
 from store.db import session_scope
 from store.models import OrderRow, ReconciliationRow
-from tests.broker_fakes import MT5_TOKEN, MT5_URL, FakeMt5Bridge, with_mt5
+from tests.broker_fakes import MT5_TOKEN, MT5_URL, FakeMt5Bridge
 from tests.broker_http_fakes import ALPACA_KEY_ID, ALPACA_SECRET_KEY
-from tests.desk_helpers import Clock, queue_idea, relax_filters
+from tests.desk_helpers import queue_idea
 from tools.account import Direction
 from tools.brokers.base import BrokerError, OrderRequest
 from tools.brokers.mt5 import Mt5Broker, Mt5Settings
@@ -149,11 +149,8 @@ def _raised(
 
 
 @pytest.fixture
-def desk(engine: Engine, mt5_bridge: FakeMt5Bridge) -> Iterator[Desk]:
-    desk = Desk(engine, with_mt5(load_settings()), clock=Clock())
-    relax_filters(desk)
-    yield desk
-    desk.brokers.close()
+def desk(mt5_configured_desk: Desk) -> Desk:
+    return mt5_configured_desk
 
 
 def test_broker_errors_when_they_echo_the_token_then_it_is_in_no_log_error_or_row(
